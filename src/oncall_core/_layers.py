@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from oncall_core._restrictions import DAY, Restriction, WeekWindows
-from oncall_core._time import local_span_to_utc, require_aware, to_local, wall_to_utc
+from oncall_core._time import (
+    local_span_to_utc,
+    require_aware,
+    resolve_wall,
+    to_local,
+    wall_to_utc,
+)
 from oncall_core.errors import InvalidLayer
 
 __all__ = ["Clock", "Layer", "Piece", "Rotation"]
@@ -197,21 +203,21 @@ class Rotation:
         """
         if not self._wall:
             return self._start + turn * self._turn
-        if turn == 0:
-            return self._start
-        wall = self._first_wall + turn * self._turn
-        instant = wall_to_utc(wall, self._zone)
-        if to_local(instant, self._zone) != wall:
-            # Skipped: no later handoff may come before this one.
+        instant, skipped = self._wall_instant(turn)
+        if skipped:
+            # No later handoff may come before this one.
             later = turn + 1
             while True:
-                later_wall = self._first_wall + later * self._turn
-                later_instant = wall_to_utc(later_wall, self._zone)
-                if to_local(later_instant, self._zone) == later_wall:
+                later_instant, later_skipped = self._wall_instant(later)
+                if not later_skipped:
                     instant = min(instant, later_instant)
                     break
                 later += 1
         return max(instant, self._start)
+
+    def _wall_instant(self, turn: int) -> tuple[datetime, bool]:
+        """Return the compatible instant of turn *turn*'s local time, and if skipped."""
+        return resolve_wall(self._first_wall + turn * self._turn, self._zone)
 
     def shift_end(self, turn: int, opens: datetime, closes: datetime) -> datetime:
         """Return when the shift of *turn* (from *opens* to *closes*) ends."""
@@ -226,16 +232,31 @@ class Rotation:
 
     def turn_at(self, at: datetime) -> int | None:
         """Return the turn holding *at*, or None outside the layer's life."""
+        located = self.locate(at)
+        return None if located is None else located[0]
+
+    def locate(self, at: datetime) -> tuple[int, datetime, datetime] | None:
+        """Return the turn holding *at* with its start and end, or None.
+
+        None means *at* is outside the layer's life. The turn's end is not cut
+        at the layer's end. Every answer costs two handoffs, whatever the turn
+        (a guess from the wall clock is at most one turn off, near DST).
+        """
         if at < self._start or (self._end is not None and at >= self._end):
             return None
-        if not self._wall:
-            return (at - self._start) // self._turn
-        guess = max((to_local(at, self._zone) - self._first_wall) // self._turn, 0)
-        while guess > 0 and self.handoff(guess) > at:
-            guess -= 1
-        while self.handoff(guess + 1) <= at:
-            guess += 1
-        return guess
+        if self._wall:
+            elapsed = to_local(at, self._zone) - self._first_wall
+        else:
+            elapsed = at - self._start
+        turn = max(elapsed // self._turn, 0)
+        opens, closes = self.handoff(turn), self.handoff(turn + 1)
+        while opens > at:
+            turn -= 1
+            opens, closes = self.handoff(turn), opens
+        while closes <= at:
+            turn += 1
+            opens, closes = closes, self.handoff(turn + 1)
+        return turn, opens, closes
 
     def turn_span(self, turn: int) -> tuple[datetime, datetime]:
         """Return the start and end of turn *turn*, cut at the layer's end."""
@@ -246,13 +267,12 @@ class Rotation:
 
     def covers(self, at: datetime) -> tuple[int, str] | None:
         """Return the (turn, user) covering *at*, or None for a gap."""
-        turn = self.turn_at(at)
-        if turn is None:
+        located = self.locate(at)
+        if located is None:
             return None
-        if self._shift != self._turn:
-            opens, closes = self.turn_span(turn)
-            if at >= self.shift_end(turn, opens, closes):
-                return None
+        turn, opens, closes = located
+        if self._shift != self._turn and at >= self.shift_end(turn, opens, closes):
+            return None
         if self._windows is not None and not self._windows.contains(
             to_local(at, self._zone)
         ):
@@ -289,13 +309,12 @@ class Rotation:
             until = min(until, self._end)
         if until <= since or until <= self._start:
             return
-        turn = self.turn_at(max(since, self._start))
-        assert turn is not None
+        located = self.locate(max(since, self._start))
+        assert located is not None
+        turn, opens, closes = located
         windows = self.window_spans(since, until)
         cursor = 0
-        opens = self.handoff(turn)
         while opens < until:
-            closes = self.handoff(turn + 1)
             shift_ends = self.shift_end(turn, opens, closes)
             start, end = max(opens, since), min(shift_ends, until)
             if start < end:
@@ -312,4 +331,4 @@ class Rotation:
                         yield Piece(piece_start, piece_end, turn, user)
                         index += 1
             turn += 1
-            opens = closes
+            opens, closes = closes, self.handoff(turn + 1)

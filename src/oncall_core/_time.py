@@ -12,7 +12,7 @@ import bisect
 import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oncall_core.errors import (
@@ -27,9 +27,12 @@ __all__ = [
     "Disambiguate",
     "load_zone",
     "local_span_to_utc",
+    "offset_at",
     "require_aware",
     "resolve_local",
+    "resolve_wall",
     "to_local",
+    "wall_to_utc",
 ]
 
 Disambiguate = Literal["compatible", "earlier", "later", "raise"]
@@ -86,19 +89,43 @@ def require_aware(value: object, what: str) -> datetime:
 
 
 def to_local(instant: datetime, zone: ZoneInfo) -> datetime:
-    """Return the naive wall-clock time of *instant* in *zone*."""
-    return instant.astimezone(zone).replace(tzinfo=None)
+    """Return the naive wall-clock time of the UTC instant *instant* in *zone*."""
+    return (instant + offset_at(instant, zone)).replace(tzinfo=None)
 
 
 def wall_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     """Resolve a naive wall time compatibly (RFC 5545), as a UTC instant.
 
     A skipped wall time moves forward by the length of the gap; a repeated
-    one takes its earlier occurrence. ``fold=0`` is exactly that rule.
+    one takes its earlier occurrence.
     """
-    offset = wall.replace(tzinfo=zone, fold=0).utcoffset()
-    assert offset is not None  # a ZoneInfo always has an offset
-    return (wall - offset).replace(tzinfo=UTC)
+    return resolve_wall(wall, zone)[0]
+
+
+def resolve_wall(wall: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """Return the compatible UTC instant of *wall* in *zone*, and if it is skipped.
+
+    This is :func:`resolve_local` with ``compatible``, on the cached
+    transitions of the zone: its cost does not depend on the date.
+    """
+    guess = wall.replace(tzinfo=UTC)
+    low, high = guess - _MAX_OFFSET, guess + _MAX_OFFSET
+    steady = _steady_offset(zone, low, high)
+    if steady is not None:
+        return guess - steady, False
+    offset = offset_at(low, zone)
+    changes = _transitions(zone, low, high)
+    if not changes:
+        return guess - offset, False
+    piece_start = low
+    for piece_end, next_offset in changes:
+        instant = guess - offset
+        if piece_start <= instant < piece_end:
+            return instant, False  # the earliest occurrence
+        if instant >= piece_end and guess - next_offset < piece_end:
+            return instant, True  # in the gap: the offset from before it
+        piece_start, offset = piece_end, next_offset
+    return guess - offset, False
 
 
 def resolve_local(
@@ -156,7 +183,7 @@ def resolve_local(
     return (wall - offset).replace(tzinfo=UTC)
 
 
-def _offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
+def _zone_offset(instant: datetime, zone: ZoneInfo) -> timedelta:
     offset = instant.astimezone(zone).utcoffset()
     assert offset is not None
     return offset
@@ -172,49 +199,91 @@ def _first_change(
     below, above = 0, int((high - low).total_seconds())
     while above - below > 1:
         middle = (below + above) // 2
-        if _offset_at(low + timedelta(seconds=middle), zone) == offset:
+        if _zone_offset(low + timedelta(seconds=middle), zone) == offset:
             below = middle
         else:
             above = middle
     return low + timedelta(seconds=above)
 
 
+class _Year(NamedTuple):
+    """The offsets of a zone through one UTC year."""
+
+    changes: tuple[datetime, ...]
+    """The instants at which the offset changes, oldest first."""
+    offsets: tuple[timedelta, ...]
+    """The offset just before the year, then the one after each change."""
+
+
 @functools.lru_cache(maxsize=4096)
-def _year_transitions(
-    zone: ZoneInfo, year: int
-) -> tuple[tuple[datetime, timedelta], ...]:
-    """Return the (instant, offset after) transitions of *zone* in *year* (UTC)."""
+def _year(zone: ZoneInfo, year: int) -> _Year:
+    """Return the transitions of *zone* in the UTC year *year*."""
     begin = datetime(year, 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC)
-    found: list[tuple[datetime, timedelta]] = []
-    here, offset = begin, _offset_at(begin, zone)
+    changes: list[datetime] = []
+    # Start a second early, so that a transition at the very start of the
+    # year is one of its changes.
+    here = begin - timedelta(seconds=1)
+    offsets = [_zone_offset(here, zone)]
+    offset = offsets[0]
     while here < end:
         there = min(here + _SAMPLE_STEP, end)
-        there_offset = _offset_at(there, zone)
+        there_offset = _zone_offset(there, zone)
         low = here
         # Several transitions may fall between two samples; find each.
         while offset != there_offset:
             change = _first_change(zone, low, offset, there)
-            offset = _offset_at(change, zone)
+            offset = _zone_offset(change, zone)
             if change < end:
-                found.append((change, offset))
+                changes.append(change)
+                offsets.append(offset)
             low = change
         here = there
-    return tuple(found)
+    return _Year(tuple(changes), tuple(offsets))
+
+
+def offset_at(instant: datetime, zone: ZoneInfo) -> timedelta:
+    """Return the UTC offset of *zone* at the UTC instant *instant*."""
+    year = _year(zone, instant.year)
+    return year.offsets[bisect.bisect_right(year.changes, instant)]
+
+
+def _steady_offset(
+    zone: ZoneInfo, since: datetime, until: datetime
+) -> timedelta | None:
+    """Return the offset of *zone* through [since, until) if it never changes.
+
+    The span must be shorter than a year; this is the fast path of the
+    common case, where no transition is near.
+    """
+    year = _year(zone, since.year)
+    index = bisect.bisect_right(year.changes, since)
+    if index < len(year.changes) and year.changes[index] < until:
+        return None
+    offset = year.offsets[index]
+    if until.year != since.year:
+        following = _year(zone, until.year)
+        if following.offsets[0] != offset or (
+            following.changes and following.changes[0] < until
+        ):
+            return None
+    return offset
 
 
 def _transitions(
     zone: ZoneInfo, since: datetime, until: datetime
 ) -> list[tuple[datetime, timedelta]]:
-    """Return the transitions of *zone* in [since, until), oldest first."""
+    """Return the (instant, offset after) transitions of *zone* in [since, until)."""
     result: list[tuple[datetime, timedelta]] = []
-    for year in range(since.year, until.year + 1):
-        year_changes = _year_transitions(zone, year)
-        if not year_changes:
+    for number in range(since.year, until.year + 1):
+        year = _year(zone, number)
+        if not year.changes:
             continue
-        lo = bisect.bisect_left(year_changes, since, key=lambda item: item[0])
-        hi = bisect.bisect_left(year_changes, until, key=lambda item: item[0])
-        result.extend(year_changes[lo:hi])
+        lo = bisect.bisect_left(year.changes, since)
+        hi = bisect.bisect_left(year.changes, until)
+        result.extend(
+            zip(year.changes[lo:hi], year.offsets[lo + 1 : hi + 1], strict=True)
+        )
     return result
 
 
@@ -234,7 +303,7 @@ def local_span_to_utc(
     naive_first = first.replace(tzinfo=UTC)
     naive_last = last.replace(tzinfo=UTC)
 
-    piece_start, offset = lo, _offset_at(lo, zone)
+    piece_start, offset = lo, offset_at(lo, zone)
     pending: tuple[datetime, datetime] | None = None
     for piece_end, next_offset in [*changes, (hi, offset)]:
         start = max(piece_start, naive_first - offset)
