@@ -8,17 +8,19 @@ renders the pieces of a window. Nothing here walks from the layer's start.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from oncall_core._restrictions import DAY, Restriction, WeekWindows
 from oncall_core._time import (
+    MAX_OFFSET,
     local_span_to_utc,
     require_aware,
     resolve_wall,
+    steady_span,
     to_local,
     wall_to_utc,
 )
@@ -150,8 +152,7 @@ class Layer:
         return self.turn if self.shift is None else self.shift
 
 
-@attrs.frozen
-class Piece:
+class Piece(NamedTuple):
     """A stretch of one turn of one layer during which it covers someone."""
 
     start: datetime
@@ -167,8 +168,10 @@ class Rotation:
         "_cycle",
         "_end",
         "_first_wall",
+        "_first_wall_utc",
         "_shift",
         "_start",
+        "_steady",
         "_turn",
         "_wall",
         "_windows",
@@ -186,6 +189,12 @@ class Rotation:
         self._cycle = layer.participants
         self._wall = layer.uses_wall_clock
         self._first_wall = to_local(layer.start, zone)
+        # The first handoff's wall time written as if it were UTC: adding
+        # turns to it and taking away an offset gives instants directly.
+        self._first_wall_utc = self._first_wall.replace(tzinfo=UTC)
+        # Wall times (as if UTC) between which the zone's offset is steady
+        # well beyond them, and that offset; renders walk turns in order.
+        self._steady: tuple[datetime, datetime, timedelta] | None = None
         self._windows = (
             WeekWindows.union(layer.restrictions) if layer.restrictions else None
         )
@@ -217,7 +226,14 @@ class Rotation:
 
     def _wall_instant(self, turn: int) -> tuple[datetime, bool]:
         """Return the compatible instant of turn *turn*'s local time, and if skipped."""
-        return resolve_wall(self._first_wall + turn * self._turn, self._zone)
+        wall = self._first_wall_utc + turn * self._turn
+        steady = self._steady
+        if steady is None or not steady[0] <= wall <= steady[1]:
+            since, until, offset = steady_span(self._zone, wall)
+            steady = self._steady = (since + MAX_OFFSET, until - MAX_OFFSET, offset)
+            if not steady[0] <= wall <= steady[1]:
+                return resolve_wall(wall.replace(tzinfo=None), self._zone)
+        return wall - steady[2], False
 
     def shift_end(self, turn: int, opens: datetime, closes: datetime) -> datetime:
         """Return when the shift of *turn* (from *opens* to *closes*) ends."""
@@ -278,6 +294,31 @@ class Rotation:
         ):
             return None
         return turn, self.user(turn)
+
+    def piece_at(self, at: datetime) -> tuple[Piece, datetime, datetime] | None:
+        """Return the piece covering *at* with its turn's span, or None for a gap.
+
+        The piece is the one :meth:`pieces` yields for any window around *at*
+        (before clipping to that window).
+        """
+        located = self.locate(at)
+        if located is None:
+            return None
+        turn, opens, closes = located
+        ends = self.shift_end(turn, opens, closes)
+        if self._end is not None:
+            closes = min(closes, self._end)
+            ends = min(ends, self._end)
+        if at >= ends:
+            return None
+        start, end = opens, ends
+        windows = self.window_spans(opens, ends)
+        if windows is not None:
+            holding = [span for span in windows if span[0] <= at < span[1]]
+            if not holding:
+                return None
+            start, end = holding[0]
+        return Piece(start, end, turn, self.user(turn)), opens, closes
 
     def window_spans(
         self, since: datetime, until: datetime

@@ -218,6 +218,16 @@ class Schedule:
             NaiveDatetime: *at* has no time zone.
         """
         at = require_aware(at, "at")
+        if not self._active_overrides(at):
+            # No override: who each layer covers, in priority order.
+            users: dict[str, None] = {}
+            for index in self._order:
+                covering = self._rotations[index].covers(at)
+                if covering is not None:
+                    users[covering[1]] = None
+                    if self.coverage is Coverage.TOP_LAYER:
+                        break
+            return tuple(users)
         entries = self._entries_at(at, final=True)
         return tuple(dict.fromkeys(entry.user for entry in entries))
 
@@ -231,6 +241,10 @@ class Schedule:
             NaiveDatetime: *at* has no time zone.
         """
         at = require_aware(at, "at")
+        if self._layers_alone(final=True) and not self._active_overrides(at):
+            direct = self._pieces_at(at)
+            if direct is not None:
+                return direct
         entries = self._entries_at(at, final=True)
         if not entries:
             return ()
@@ -330,6 +344,51 @@ class Schedule:
             )
             raise InvalidWindow(msg)
         return since, until
+
+    def _layers_alone(self, *, final: bool) -> bool:
+        """Whether each layer's shifts are final shifts, absent overrides.
+
+        True unless the top-layer mode lets one layer hide another.
+        """
+        return (
+            not final or self.coverage is Coverage.ALL_LAYERS or len(self.layers) <= 1
+        )
+
+    def _overrides_touch(self, since: datetime, until: datetime) -> bool:
+        """Whether an override's window meets [since, until], ends included."""
+        return any(
+            override.start <= until and override.end >= since
+            for override in self.overrides
+        )
+
+    def _pieces_at(self, at: datetime) -> tuple[Shift, ...] | None:
+        """Return the shifts at *at* read straight off the layers' pieces.
+
+        None when an override touches one of the turns involved: then only a
+        full render knows where each shift starts and ends.
+        """
+        shifts: list[Shift] = []
+        for index in self._order:
+            rotation = self._rotations[index]
+            found = rotation.piece_at(at)
+            if found is None:
+                continue
+            piece, opens, closes = found
+            if self._overrides_touch(opens, closes):
+                return None
+            shifts.append(
+                Shift(
+                    piece.user,
+                    piece.start,
+                    piece.end,
+                    rotation.layer.name,
+                    "rotation",
+                    turn=piece.turn,
+                )
+            )
+            if self.coverage is Coverage.TOP_LAYER:
+                break
+        return tuple(shifts)
 
     def _active_overrides(self, at: datetime) -> list[Override]:
         """Return the overrides whose window holds *at*, in the schedule's order."""
@@ -461,6 +520,23 @@ class Schedule:
     ) -> list[tuple[int, Shift]]:
         """Return the shifts of [since, until) with their priority rank, unsorted."""
         names = [layer.name for layer in self.layers]
+        if self._layers_alone(final=final) and not self._overrides_touch(since, until):
+            # Each layer's pieces are already maximal runs of one turn.
+            return [
+                (
+                    self._rank[index],
+                    Shift(
+                        piece.user,
+                        piece.start,
+                        piece.end,
+                        names[index],
+                        "rotation",
+                        turn=piece.turn,
+                    ),
+                )
+                for index, rotation in enumerate(self._rotations)
+                for piece in rotation.pieces(since, until)
+            ]
         shifts: list[tuple[int, Shift]] = []
         running: dict[tuple[int | None, int | None, str, Source], datetime] = {}
         ranks: dict[tuple[int | None, int | None, str, Source], int] = {}

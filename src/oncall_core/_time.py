@@ -31,6 +31,7 @@ __all__ = [
     "require_aware",
     "resolve_local",
     "resolve_wall",
+    "steady_span",
     "to_local",
     "wall_to_utc",
 ]
@@ -41,12 +42,13 @@ _DISAMBIGUATIONS = ("compatible", "earlier", "later", "raise")
 
 # No zone has ever been further than this from UTC (LMT offsets included),
 # so the instants whose local time is near a wall time lie within it.
-_MAX_OFFSET = timedelta(hours=26)
+MAX_OFFSET = timedelta(hours=26)
 
 # Offsets are sampled this far apart to find a zone's transitions; two
 # transitions closer than this that return to the same offset would be
 # missed (none exists in the tz database for the years it is used on).
 _SAMPLE_STEP = timedelta(hours=6)
+_YEAR = timedelta(days=365)
 
 
 @functools.lru_cache(maxsize=512)
@@ -109,7 +111,7 @@ def resolve_wall(wall: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
     transitions of the zone: its cost does not depend on the date.
     """
     guess = wall.replace(tzinfo=UTC)
-    low, high = guess - _MAX_OFFSET, guess + _MAX_OFFSET
+    low, high = guess - MAX_OFFSET, guess + MAX_OFFSET
     steady = _steady_offset(zone, low, high)
     if steady is not None:
         return guess - steady, False
@@ -270,6 +272,39 @@ def _steady_offset(
     return offset
 
 
+def steady_span(
+    zone: ZoneInfo, instant: datetime
+) -> tuple[datetime, datetime, timedelta]:
+    """Return (since, until, offset): a span around *instant* with no transition.
+
+    The span reaches at most about a year either side of *instant*; within
+    it the offset of *zone* is *offset*.
+    """
+    number = instant.year
+    year = _year(zone, number)
+    index = bisect.bisect_right(year.changes, instant)
+    offset = year.offsets[index]
+    if index > 0:
+        since = year.changes[index - 1]
+    else:
+        before = _year(zone, number - 1)
+        since = (
+            before.changes[-1]
+            if before.changes
+            else datetime(number - 1, 1, 1, tzinfo=UTC)
+        )
+    if index < len(year.changes):
+        until = year.changes[index]
+    else:
+        after = _year(zone, number + 1)
+        until = (
+            after.changes[0]
+            if after.changes
+            else datetime(number + 2, 1, 1, tzinfo=UTC)
+        )
+    return since, until, offset
+
+
 def _transitions(
     zone: ZoneInfo, since: datetime, until: datetime
 ) -> list[tuple[datetime, timedelta]]:
@@ -297,8 +332,18 @@ def local_span_to_utc(
     across a fall-back may yield two intervals. Intervals come oldest first,
     disjoint and not touching.
     """
-    lo = (first - _MAX_OFFSET).replace(tzinfo=UTC)
-    hi = (last + _MAX_OFFSET).replace(tzinfo=UTC)
+    lo = (first - MAX_OFFSET).replace(tzinfo=UTC)
+    hi = (last + MAX_OFFSET).replace(tzinfo=UTC)
+    if hi - lo < _YEAR:
+        steady = _steady_offset(zone, lo, hi)
+        if steady is not None:
+            # The common case: no transition near, one interval.
+            if first < last:
+                yield (
+                    (first - steady).replace(tzinfo=UTC),
+                    (last - steady).replace(tzinfo=UTC),
+                )
+            return
     changes = _transitions(zone, lo, hi)
     naive_first = first.replace(tzinfo=UTC)
     naive_last = last.replace(tzinfo=UTC)
