@@ -332,16 +332,21 @@ class Rotation:
             return None
         first = to_local(since, self._zone) - DAY
         last = to_local(until, self._zone) + DAY
+        # Windows come in wall-clock order; across a fall-back their instants
+        # are not in that order, so sort before joining what overlaps.
+        found = sorted(
+            (max(start, since), min(end, until))
+            for opens, closes in self._windows.occurrences(first, last)
+            for start, end in local_span_to_utc(self._zone, opens, closes)
+        )
         spans: list[tuple[datetime, datetime]] = []
-        for opens, closes in self._windows.occurrences(first, last):
-            for start, end in local_span_to_utc(self._zone, opens, closes):
-                start, end = max(start, since), min(end, until)
-                if start >= end:
-                    continue
-                if spans and start <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-                else:
-                    spans.append((start, end))
+        for start, end in found:
+            if start >= end:
+                continue
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+            else:
+                spans.append((start, end))
         return spans
 
     def pieces(self, since: datetime, until: datetime) -> Iterator[Piece]:

@@ -11,8 +11,12 @@ __all__ = [
     "AmbiguousTime",
     "InvalidLayer",
     "InvalidOverride",
+    "InvalidPolicy",
     "InvalidRestriction",
     "InvalidSchedule",
+    "InvalidTransition",
+    "InvalidUser",
+    "InvalidValue",
     "InvalidWindow",
     "NaiveDatetime",
     "NonexistentTime",
@@ -59,3 +63,19 @@ class InvalidSchedule(OncallError, ValueError):
 
 class InvalidWindow(OncallError, ValueError):
     """A query window ends before it starts."""
+
+
+class InvalidValue(OncallError, ValueError):
+    """A value given to the core is malformed."""
+
+
+class InvalidUser(InvalidValue):
+    """A user, their contact details or their preferences are malformed."""
+
+
+class InvalidPolicy(InvalidValue):
+    """An escalation policy, step or target is malformed."""
+
+
+class InvalidTransition(OncallError, ValueError):
+    """An escalation or notification cannot make the asked transition from its state."""

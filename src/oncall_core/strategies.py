@@ -23,7 +23,24 @@ from datetime import UTC, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
+from oncall_core._directory import (
+    DEFAULT_CHANNELS,
+    Channel,
+    Contact,
+    Preferences,
+    QuietHours,
+    User,
+)
+from oncall_core._escalation import (
+    EscalationPolicy,
+    EscalationStep,
+    ScheduleTarget,
+    Target,
+    TeamTarget,
+    UserTarget,
+)
 from oncall_core._layers import Layer
+from oncall_core._notifications import DeliveryEvent, DeliveryEventKind
 from oncall_core._overrides import Override
 from oncall_core._restrictions import Restriction
 from oncall_core._schedules import Coverage, Schedule
@@ -31,14 +48,23 @@ from oncall_core._schedules import Coverage, Schedule
 __all__ = [
     "DST_ZONES",
     "WALL_TURNS",
+    "channels",
+    "contacts",
+    "delivery_event_sequences",
+    "delivery_events",
+    "escalation_policies",
+    "escalation_steps",
+    "escalation_targets",
     "instants",
     "layers",
     "overrides",
+    "quiet_hours",
     "restrictions",
     "schedules",
     "time_zones",
     "turns",
     "user_ids",
+    "users",
 ]
 
 DST_ZONES: tuple[str, ...] = (
@@ -61,7 +87,7 @@ WALL_TURNS: tuple[timedelta, ...] = tuple(
 
 _ELAPSED_TURNS: tuple[timedelta, ...] = (
     timedelta(hours=5),
-    timedelta(minutes=90),
+    timedelta(minutes=100),
     timedelta(hours=36),
     timedelta(days=10, hours=3),
 )
@@ -107,7 +133,9 @@ def turns(*, wall_only: bool = False) -> st.SearchStrategy[timedelta]:
 
 
 def _times() -> st.SearchStrategy[time]:
-    return st.builds(time, st.integers(0, 23), st.sampled_from((0, 15, 30, 45)))
+    # Half the draws fall in the small hours, where clocks change.
+    hours = st.one_of(st.integers(0, 23), st.integers(0, 3))
+    return st.builds(time, hours, st.sampled_from((0, 15, 20, 30, 40, 45)))
 
 
 def restrictions() -> st.SearchStrategy[Restriction]:
@@ -239,4 +267,221 @@ def schedules(
         drawn,
         overrides=changes,
         coverage=draw(st.sampled_from(Coverage)),
+    )
+
+
+def channels() -> st.SearchStrategy[Channel]:
+    """Draw any channel."""
+    return st.sampled_from(Channel)
+
+
+def contacts() -> st.SearchStrategy[Contact]:
+    """Draw contact details, each channel's address present or missing.
+
+    Some contacts have no phone, some no email, some a WhatsApp number of
+    their own, some nothing at all.
+    """
+    phones = st.sampled_from(("+4915112345678", "+14155550123", "+919876543210"))
+    return st.builds(
+        Contact,
+        email=st.none() | st.sampled_from(("ana@example.com", "ben@example.org")),
+        phone=st.none() | phones,
+        whatsapp=st.none() | phones,
+        push_tokens=st.lists(st.sampled_from(("tok-a", "tok-b")), max_size=2),
+        slack_id=st.none() | st.just("U024BE7LH"),
+        webhook_url=st.none() | st.just("https://hooks.example.com/oncall"),
+    )
+
+
+def quiet_hours() -> st.SearchStrategy[QuietHours]:
+    """Draw quiet hours: a daily window (maybe on some weekdays) that ends."""
+    weekdays = st.none() | st.sets(st.integers(0, 6), min_size=1).map(sorted)
+    return st.builds(
+        lambda start, end, days: QuietHours(start, end, weekdays=days),
+        _times(),
+        _times(),
+        weekdays,
+    ).filter(lambda quiet: quiet.start != quiet.end)
+
+
+@st.composite
+def users(
+    draw: st.DrawFn,
+    *,
+    ids: st.SearchStrategy[str] | None = None,
+    active: bool | None = None,
+    quiet: bool | None = None,
+) -> User:
+    """Draw a user with drawn contact details and preferences.
+
+    Enabled channels may be the default, any set, or none; some users set a
+    priority of their own, some have quiet hours (unless *quiet* says
+    whether), some are disabled (unless *active* says which).
+    """
+    enabled = draw(st.just(DEFAULT_CHANNELS) | st.frozensets(channels()))
+    priority = draw(st.none() | st.lists(channels(), unique=True, max_size=6))
+    preferences = Preferences(
+        enabled=enabled,
+        priority=priority,
+        quiet_hours=draw(
+            quiet_hours()
+            if quiet
+            else st.none()
+            if quiet is False
+            else st.none() | quiet_hours()
+        ),
+        team_pages=draw(st.booleans()),
+    )
+    return User(
+        draw(ids if ids is not None else user_ids()),
+        name=draw(st.sampled_from(("", "Ana", "Ben Okafor"))),
+        time_zone=draw(time_zones()),
+        contact=draw(contacts()),
+        preferences=preferences,
+        active=active
+        if active is not None
+        else draw(st.sampled_from((True,) * 4 + (False,))),
+    )
+
+
+_PROVIDER_IDS = ("SM-1", "SM-2")
+
+
+@st.composite
+def delivery_events(
+    draw: st.DrawFn,
+    *,
+    kinds: st.SearchStrategy[DeliveryEventKind] | None = None,
+    at: st.SearchStrategy[datetime] | None = None,
+) -> DeliveryEvent:
+    """Draw one delivery event of any kind, at any instant.
+
+    Temporary failures may carry a provider's ``retry_after``; callbacks
+    name one of two provider messages, or none.
+    """
+    kind = draw(kinds if kinds is not None else st.sampled_from(DeliveryEventKind))
+    retry_after = None
+    if kind is DeliveryEventKind.TEMPORARY_FAILURE:
+        retry_after = draw(
+            st.none() | st.integers(0, 3600).map(lambda s: timedelta(seconds=s))
+        )
+    failed = kind in (DeliveryEventKind.FAILED, DeliveryEventKind.TEMPORARY_FAILURE)
+    return DeliveryEvent(
+        kind,
+        draw(at if at is not None else instants()),
+        provider_id=draw(st.none() | st.sampled_from(_PROVIDER_IDS)),
+        code=draw(st.none() | st.sampled_from(("429", "503", "30003")))
+        if failed
+        else None,
+        reason=draw(st.none() | st.just("drawn failure")) if failed else None,
+        retry_after=retry_after,
+    )
+
+
+@st.composite
+def delivery_event_sequences(
+    draw: st.DrawFn, *, start: datetime | None = None, max_attempts: int = 6
+) -> list[DeliveryEvent]:
+    """Draw the events of one notification's life, in the order they happened.
+
+    Attempts (``SENDING`` then a temporary failure) repeat until one ends
+    in ``SENT`` (then maybe ``DELIVERED`` and ``READ``), ``FAILED``, or
+    nothing; a ``CANCELLED``, duplicated events and a stray callback about
+    another provider message may be mixed in. Instants increase. Permute
+    the list to test events that arrive out of order.
+    """
+    at = start if start is not None else draw(instants())
+    events: list[DeliveryEvent] = []
+
+    def add(kind: DeliveryEventKind, **fields: object) -> None:
+        nonlocal at
+        at += timedelta(seconds=draw(st.integers(0, 900)))
+        events.append(DeliveryEvent(kind, at, **fields))  # type: ignore[arg-type]
+
+    for _ in range(draw(st.integers(1, max_attempts))):
+        add(DeliveryEventKind.SENDING)
+        outcome = draw(st.sampled_from(("temporary", "temporary", "sent", "failed")))
+        if outcome == "temporary":
+            seconds = draw(st.none() | st.integers(0, 1800))
+            add(
+                DeliveryEventKind.TEMPORARY_FAILURE,
+                code="429",
+                retry_after=None if seconds is None else timedelta(seconds=seconds),
+            )
+            continue
+        if outcome == "failed":
+            add(DeliveryEventKind.FAILED, code="30003", reason="unreachable handset")
+            break
+        add(DeliveryEventKind.SENT, provider_id="SM-1")
+        for later in (DeliveryEventKind.DELIVERED, DeliveryEventKind.READ):
+            if draw(st.booleans()):
+                add(later, provider_id="SM-1")
+        break
+    if draw(st.booleans()):
+        add(DeliveryEventKind.CANCELLED)
+    if draw(st.booleans()):
+        add(DeliveryEventKind.FAILED, provider_id="SM-2", reason="stray callback")
+    duplicates = draw(st.lists(st.sampled_from(events), max_size=3))
+    return events + duplicates
+
+
+def escalation_targets(
+    *,
+    users: Sequence[str] = ("ana", "ben", "chi"),
+    teams: Sequence[str] = ("team",),
+    schedules: Sequence[str] = ("schedule",),
+) -> st.SearchStrategy[Target]:
+    """Draw targets naming the given user, team and schedule ids."""
+    return st.one_of(
+        st.sampled_from(tuple(users)).map(UserTarget),
+        st.builds(
+            lambda team, lead: TeamTarget(team, lead_only=lead),
+            st.sampled_from(tuple(teams)),
+            st.booleans(),
+        ),
+        st.sampled_from(tuple(schedules)).map(ScheduleTarget),
+    )
+
+
+def escalation_steps(
+    targets: st.SearchStrategy[Target] | None = None,
+) -> st.SearchStrategy[EscalationStep]:
+    """Draw steps: one to three targets, a delay of 0 to 30 minutes, maybe channels."""
+    return st.builds(
+        lambda chosen, minutes, channels: EscalationStep(
+            chosen, delay=timedelta(minutes=minutes), channels=channels
+        ),
+        st.lists(
+            targets if targets is not None else escalation_targets(),
+            min_size=1,
+            max_size=3,
+        ),
+        st.sampled_from((0, 0, 1, 5, 10, 30)),
+        st.none()
+        | st.sets(st.sampled_from(tuple(Channel)), min_size=1).map(sorted_channels),
+    )
+
+
+def sorted_channels(channels: set[Channel]) -> list[Channel]:
+    """Return *channels* in their declaration order (stable draws)."""
+    return [channel for channel in Channel if channel in channels]
+
+
+def escalation_policies(
+    targets: st.SearchStrategy[Target] | None = None,
+    *,
+    max_steps: int = 4,
+    max_repeat: int = 3,
+) -> st.SearchStrategy[EscalationPolicy]:
+    """Draw valid policies over *targets* (default: :func:`escalation_targets`)."""
+    return st.builds(
+        lambda steps, repeat, after: EscalationPolicy(
+            "drawn",
+            steps,
+            repeat=repeat,
+            repeat_after=None if after is None else timedelta(minutes=after),
+        ),
+        st.lists(escalation_steps(targets), min_size=1, max_size=max_steps),
+        st.integers(0, max_repeat),
+        st.none() | st.integers(1, 30),
     )

@@ -406,3 +406,45 @@ class TestConstruction:
 
         assert shift.start.tzinfo is UTC
         assert shift.end.tzinfo is UTC
+
+
+class TestWindowsAcrossAFallBack:
+    """Restriction windows inside a repeated hour keep both their occurrences."""
+
+    def test_two_windows_in_the_repeated_hour_are_both_rendered(self) -> None:
+        """01:00-01:20 and 01:40-02:00 in New York on 2024-11-03, each twice."""
+        new_york = ZoneInfo("America/New_York")
+        layer = Layer(
+            "p",
+            ["ana"],
+            datetime(2024, 11, 1, tzinfo=new_york),
+            DAY,
+            restrictions=(
+                Restriction.daily(time(1), time(1, 20)),
+                Restriction.daily(time(1, 40), time(2)),
+            ),
+        )
+        schedule = Schedule("s", "America/New_York", [layer])
+        asked = datetime(2024, 11, 3, 5, 50, tzinfo=UTC)  # 01:50 EDT
+
+        spans = [
+            (s.start, s.end)
+            for s in schedule.shifts(datetime(2024, 11, 3, 4, tzinfo=UTC), at(310))
+            if s.start.date() == asked.date()
+        ]
+
+        assert schedule.users_on_call(asked) == ("ana",)
+        assert [s.user for s in schedule.on_call(asked)] == ["ana"]
+        # 01:40-02:00 EDT ends at 06:00 UTC, where 01:00-01:20 EST begins:
+        # the two meet, so they are one shift.
+        assert spans == [
+            (
+                datetime(2024, 11, 3, 5, tzinfo=UTC),
+                datetime(2024, 11, 3, 5, 20, tzinfo=UTC),
+            ),
+            (asked - timedelta(minutes=10), datetime(2024, 11, 3, 6, 20, tzinfo=UTC)),
+            (
+                datetime(2024, 11, 3, 6, 40, tzinfo=UTC),
+                datetime(2024, 11, 3, 7, tzinfo=UTC),
+            ),
+        ]
