@@ -37,12 +37,14 @@ from oncall_core._escalation import (
     UserTarget,
     resolve_step,
 )
-from oncall_core._incidents import Incident
-from oncall_core._layers import Clock, Layer
+from oncall_core._incidents import Incident, InvalidIncident
+from oncall_core._layers import ClockKind, Layer
 from oncall_core._notifications import (
+    DEFAULT_RETRY,
     DeliveryEvent,
     DeliveryEventKind,
     Digest,
+    InvalidNotification,
     Notification,
     NotificationKey,
     NotificationStatus,
@@ -54,7 +56,21 @@ from oncall_core._notifications import (
     release,
 )
 from oncall_core._overrides import Override, OverrideKind
-from oncall_core._rendering import Message, Templates
+from oncall_core._ports import Clock, Sender
+from oncall_core._rendering import (
+    FORMAT_FIELDS,
+    DigestTemplate,
+    FormatTemplate,
+    InvalidTemplate,
+    Message,
+    RenderContext,
+    Template,
+    Templates,
+    default_digest,
+    is_gsm7,
+    sms_length,
+    sms_segments,
+)
 from oncall_core._restrictions import Restriction, RestrictionKind
 from oncall_core._routing import (
     ChannelSource,
@@ -92,16 +108,20 @@ from oncall_core.errors import (
 __all__ = [
     "DEFAULT_CHANNELS",
     "DEFAULT_PRIORITY",
+    "DEFAULT_RETRY",
+    "FORMAT_FIELDS",
     "AmbiguousTime",
     "Channel",
     "ChannelSource",
     "Clock",
+    "ClockKind",
     "Contact",
     "Coverage",
     "DeliveryEvent",
     "DeliveryEventKind",
     "DeliveryPlan",
     "Digest",
+    "DigestTemplate",
     "Directory",
     "Disambiguate",
     "DroppedChannel",
@@ -111,14 +131,18 @@ __all__ = [
     "EscalationStatus",
     "EscalationStep",
     "EventKind",
+    "FormatTemplate",
     "Handoff",
     "InMemoryDirectory",
     "Incident",
+    "InvalidIncident",
     "InvalidLayer",
+    "InvalidNotification",
     "InvalidOverride",
     "InvalidPolicy",
     "InvalidRestriction",
     "InvalidSchedule",
+    "InvalidTemplate",
     "InvalidTransition",
     "InvalidUser",
     "InvalidValue",
@@ -137,12 +161,14 @@ __all__ = [
     "Progress",
     "QuietHours",
     "Recipient",
+    "RenderContext",
     "Restriction",
     "RestrictionKind",
     "RetryPolicy",
     "Schedule",
     "ScheduleTarget",
     "Segment",
+    "Sender",
     "Service",
     "Shift",
     "SkippedUser",
@@ -152,6 +178,7 @@ __all__ = [
     "Target",
     "Team",
     "TeamTarget",
+    "Template",
     "Templates",
     "UnknownTimeZone",
     "Unreached",
@@ -161,11 +188,15 @@ __all__ = [
     "UserTarget",
     "apply_delivery_event",
     "cancel",
+    "default_digest",
     "digests",
+    "is_gsm7",
     "mask_phone",
     "next_in_line",
     "plan_delivery",
     "release",
     "resolve_local",
     "resolve_step",
+    "sms_length",
+    "sms_segments",
 ]

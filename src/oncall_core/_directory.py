@@ -185,34 +185,44 @@ class QuietHours:
 
     def __attrs_post_init__(self) -> None:
         restriction = Restriction.daily(self.start, self.end, weekdays=self.weekdays)
+        window = WeekWindows.union([restriction])
+        if window is None:
+            msg = (
+                f"quiet hours {self.start:%H:%M}-{self.end:%H:%M} every day never "
+                "end: low-urgency pages would never be delivered; leave a gap"
+            )
+            raise InvalidUser(msg)
         object.__setattr__(self, "weekdays", restriction.weekdays)
-        object.__setattr__(self, "_window", WeekWindows.union([restriction]))
+        object.__setattr__(self, "_window", window)
 
     def holds(self, at: datetime, time_zone: str) -> bool:
         """Tell whether the instant *at* falls in quiet hours in *time_zone*."""
-        if self._window is None:
-            return True
-        return self._window.contains(
-            to_local(require_aware(at, "at"), load_zone(time_zone))
-        )
+        assert self._window is not None
+        zone = load_zone(time_zone)
+        return self._window.contains(to_local(require_aware(at, "at"), zone))
 
     def ends_after(self, at: datetime, time_zone: str) -> datetime:
-        """Return when the quiet period holding *at* ends (UTC); *at* if none holds."""
+        """Return the first instant from *at* on that is outside quiet hours (UTC).
+
+        That is *at* itself when quiet hours do not hold it. Windows that
+        meet, as across a skipped day, count as one quiet period.
+        """
         at = require_aware(at, "at")
-        if not self.holds(at, time_zone):
-            return at
-        if self._window is None:
-            msg = "quiet hours that cover the whole week never end"
-            raise InvalidUser(msg)
+        assert self._window is not None
         zone = load_zone(time_zone)
         wall = to_local(at, zone)
-        for opens, closes in self._window.occurrences(
-            wall - timedelta(days=8), wall + timedelta(days=8)
-        ):
-            for start, end in local_span_to_utc(zone, opens, closes):
-                if start <= at < end:
-                    return end
-        return at  # pragma: no cover - holds() said a window contains it
+        spans = sorted(
+            span
+            for opens, closes in self._window.occurrences(
+                wall - timedelta(days=2), wall + timedelta(days=16)
+            )
+            for span in local_span_to_utc(zone, opens, closes)
+        )
+        end = at
+        for start, stop in spans:
+            if start <= end < stop:
+                end = stop
+        return end
 
 
 @attrs.frozen

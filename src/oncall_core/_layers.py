@@ -26,9 +26,9 @@ from oncall_core._time import (
 )
 from oncall_core.errors import InvalidLayer
 
-__all__ = ["Clock", "Layer", "Piece", "Rotation"]
+__all__ = ["ClockKind", "Layer", "Piece", "Rotation"]
 
-Clock = Literal["wall", "elapsed"]
+ClockKind = Literal["wall", "elapsed"]
 
 MIN_TURN = timedelta(minutes=1)
 
@@ -103,7 +103,7 @@ class Layer:
         default=None, kw_only=True, converter=_optional_aware
     )
     priority: int = attrs.field(default=0, kw_only=True)
-    clock: Clock = attrs.field(default="wall", kw_only=True)
+    clock: ClockKind = attrs.field(default="wall", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():

@@ -29,7 +29,7 @@ from oncall_core._notifications import (
     NotificationStatus,
 )
 from oncall_core._time import require_aware
-from oncall_core.errors import InvalidUser, InvalidValue
+from oncall_core.errors import InvalidValue
 
 __all__ = [
     "ChannelSource",
@@ -260,27 +260,9 @@ def plan_delivery(
     )
 
 
-# Quiet-hours windows that can follow one another without a gap.
-_MAX_WINDOWS = 8
-
-
 def _hold_until(user: User, urgency: Urgency, at: datetime) -> datetime | None:
     """Return when quiet hours release a notification to *user* at *at*, if held."""
     quiet = user.preferences.quiet_hours
     if urgency is Urgency.HIGH or quiet is None or not quiet.holds(at, user.time_zone):
         return None
-    end = at
-    # One window may end where the next begins (Pacific/Apia skipped a whole
-    # day, so Thursday night's quiet hours ran into Saturday's): hold until
-    # the user is out of quiet hours, not merely out of one window.
-    for _ in range(_MAX_WINDOWS):
-        try:
-            end = quiet.ends_after(end, user.time_zone)
-        except InvalidUser:
-            # XXX: quiet hours covering the whole week never end; holding
-            # would silence the user for good, so they hold nothing.
-            # QuietHours should refuse them (test_routing.py::TestQuietHours).
-            return None
-        if not quiet.holds(end, user.time_zone):
-            return end
-    return end  # pragma: no cover - windows are shorter than a day
+    return quiet.ends_after(at, user.time_zone)

@@ -296,12 +296,11 @@ def contacts() -> st.SearchStrategy[Contact]:
 def quiet_hours() -> st.SearchStrategy[QuietHours]:
     """Draw quiet hours: a daily window (maybe on some weekdays) that ends."""
     weekdays = st.none() | st.sets(st.integers(0, 6), min_size=1).map(sorted)
-    return st.builds(
-        lambda start, end, days: QuietHours(start, end, weekdays=days),
-        _times(),
-        _times(),
-        weekdays,
-    ).filter(lambda quiet: quiet.start != quiet.end)
+    return (
+        st.tuples(_times(), _times(), weekdays)
+        .filter(lambda drawn: drawn[0] != drawn[1])
+        .map(lambda drawn: QuietHours(drawn[0], drawn[1], weekdays=drawn[2]))
+    )
 
 
 @st.composite

@@ -19,7 +19,7 @@ from oncall_core._directory import (
 )
 from oncall_core._notifications import NotificationStatus
 from oncall_core._routing import ChannelSource, Strategy, plan_delivery
-from oncall_core.errors import InvalidValue, NaiveDatetime
+from oncall_core.errors import InvalidUser, InvalidValue, NaiveDatetime
 
 ROUTING_DOC = Path(__file__).parents[2] / "docs" / "routing.md"
 NOON = datetime(2024, 3, 5, 12, tzinfo=UTC)  # a Tuesday
@@ -354,15 +354,13 @@ class TestQuietHours:
 
         assert plan.hold_until == datetime(2011, 12, 31, 2, tzinfo=apia).astimezone(UTC)
 
-    def test_quiet_hours_that_never_end_hold_nothing(self) -> None:
+    def test_quiet_hours_that_never_end_are_refused(self) -> None:
         """Quiet hours from 00:00 to 00:00 every day would hold a page forever."""
-        plan = plan_delivery(
-            sleeper(QuietHours(time(0), time(0))),
-            urgency=Urgency.LOW,
-            at=berlin(2024, 3, 5, 12),
-        )
+        with pytest.raises(InvalidUser, match="00:00-00:00 every day never end"):
+            QuietHours(time(0), time(0))
 
-        assert plan.hold_until is None
+        weekend = QuietHours(time(0), time(0), weekdays=[5, 6])
+        assert weekend.weekdays == (5, 6)
 
     def test_held_notifications_wait_until_quiet_hours_end(self) -> None:
         """The first channel is HELD until 07:00; the next waits on STANDBY."""
