@@ -169,6 +169,10 @@ class Contact:
         return self.webhook_url
 
 
+def _weekdays(value: Iterable[int] | None) -> tuple[int, ...] | None:
+    return None if value is None else tuple(value)
+
+
 @attrs.frozen
 class QuietHours:
     """A daily window, in the user's zone, in which low urgency waits.
@@ -178,7 +182,7 @@ class QuietHours:
 
     start: time
     end: time
-    weekdays: tuple[int, ...] | None = None
+    weekdays: tuple[int, ...] | None = attrs.field(default=None, converter=_weekdays)
     _window: WeekWindows | None = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
