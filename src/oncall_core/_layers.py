@@ -337,7 +337,7 @@ class Rotation:
         found = sorted(
             (max(start, since), min(end, until))
             for opens, closes in self._windows.occurrences(first, last)
-            for start, end in local_span_to_utc(self._zone, opens, closes)
+            for start, end in self._wall_span_to_utc(opens, closes)
         )
         spans: list[tuple[datetime, datetime]] = []
         for start, end in found:
@@ -348,6 +348,25 @@ class Rotation:
             else:
                 spans.append((start, end))
         return spans
+
+    def _wall_span_to_utc(
+        self, opens: datetime, closes: datetime
+    ) -> Iterable[tuple[datetime, datetime]]:
+        """The instants whose wall time is in [opens, closes), as UTC spans.
+
+        Where the zone's offset is steady well around the span (the common
+        case, remembered from one window to the next) that is one
+        subtraction; near a transition, :func:`local_span_to_utc` decides.
+        """
+        first = opens.replace(tzinfo=UTC)
+        last = closes.replace(tzinfo=UTC)
+        steady = self._steady
+        if steady is None or not (steady[0] <= first and last <= steady[1]):
+            since, until, offset = steady_span(self._zone, first)
+            steady = self._steady = (since + MAX_OFFSET, until - MAX_OFFSET, offset)
+        if steady[0] <= first and last <= steady[1]:
+            return ((first - steady[2], last - steady[2]),)
+        return local_span_to_utc(self._zone, opens, closes)
 
     def pieces(self, since: datetime, until: datetime) -> Iterator[Piece]:
         """Yield the covered pieces of the layer in [since, until), in order."""
