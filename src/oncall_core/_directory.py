@@ -125,6 +125,12 @@ def _optional_channels(
     return None if value is None else _channels(value)
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
 @attrs.frozen
 class Contact:
     """How to reach a user on each channel.
@@ -136,7 +142,9 @@ class Contact:
     email: str | None = None
     phone: str | None = attrs.field(default=None, repr=mask_phone)
     whatsapp: str | None = attrs.field(default=None, repr=mask_phone)
-    push_tokens: tuple[str, ...] = attrs.field(default=(), converter=tuple, repr=False)
+    push_tokens: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, repr=False
+    )
     slack_id: str | None = None
     webhook_url: str | None = None
 
@@ -272,13 +280,17 @@ class Team:
     """A group of users, with an optional lead who must be a member."""
 
     id: str
-    members: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    members: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     lead: str | None = None
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             msg = f"team id must be a non-empty string, got {self.id!r}"
+            raise InvalidValue(msg)
+        repeated = sorted({m for m in self.members if self.members.count(m) > 1})
+        if repeated:
+            msg = f"team {self.id!r}: members listed more than once: {repeated}"
             raise InvalidValue(msg)
         if self.lead is not None and self.lead not in self.members:
             msg = (
