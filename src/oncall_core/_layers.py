@@ -312,13 +312,39 @@ class Rotation:
         if at >= ends:
             return None
         start, end = opens, ends
-        windows = self.window_spans(opens, ends)
-        if windows is not None:
-            holding = [span for span in windows if span[0] <= at < span[1]]
-            if not holding:
+        if self._windows is not None:
+            span = self._window_at(at, opens, ends)
+            if span is None:
                 return None
-            start, end = holding[0]
+            start, end = span
         return Piece(start, end, turn, self.user(turn)), opens, closes
+
+    def _window_at(
+        self, at: datetime, opens: datetime, ends: datetime
+    ) -> tuple[datetime, datetime] | None:
+        """The restriction window holding *at*, clipped to [opens, ends), or None."""
+        assert self._windows is not None
+        found = self._windows.occurrence_at(to_local(at, self._zone))
+        if found is not None:
+            first = found[0].replace(tzinfo=UTC)
+            last = found[1].replace(tzinfo=UTC)
+            steady = self._steady
+            if steady is None or not (steady[0] <= first and last <= steady[1]):
+                since, until, offset = steady_span(self._zone, first)
+                steady = self._steady = (
+                    since + MAX_OFFSET,
+                    until - MAX_OFFSET,
+                    offset,
+                )
+            if steady[0] <= first and last <= steady[1]:
+                # No clock change near: the window is one span, and no other
+                # window can meet it.
+                return max(first - steady[2], opens), min(last - steady[2], ends)
+        # Near a clock change a window may hold the instant twice, or meet
+        # its neighbour: render the turn's windows and pick.
+        windows = self.window_spans(opens, ends) or []
+        holding = [span for span in windows if span[0] <= at < span[1]]
+        return holding[0] if holding else None
 
     def window_spans(
         self, since: datetime, until: datetime

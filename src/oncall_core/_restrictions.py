@@ -208,6 +208,18 @@ class WeekWindows:
         )
         return any((into_week - offset) % WEEK < length for offset, length in self.arcs)
 
+    def occurrence_at(self, wall: datetime) -> tuple[datetime, datetime] | None:
+        """Return the arc's wall-time span holding the wall time *wall*, or None."""
+        into_week = wall - datetime.combine(
+            wall.date() - timedelta(days=wall.weekday()), time()
+        )
+        for offset, length in self.arcs:
+            since_open = (into_week - offset) % WEEK
+            if since_open < length:
+                opens = wall - since_open
+                return opens, opens + length
+        return None
+
     def occurrences(
         self, first: datetime, last: datetime
     ) -> Iterator[tuple[datetime, datetime]]:
