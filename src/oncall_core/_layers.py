@@ -324,22 +324,20 @@ class Rotation:
     ) -> tuple[datetime, datetime] | None:
         """The restriction window holding *at*, clipped to [opens, ends), or None."""
         assert self._windows is not None
-        found = self._windows.occurrence_at(to_local(at, self._zone))
-        if found is not None:
-            first = found[0].replace(tzinfo=UTC)
-            last = found[1].replace(tzinfo=UTC)
-            steady = self._steady
-            if steady is None or not (steady[0] <= first and last <= steady[1]):
-                since, until, offset = steady_span(self._zone, first)
-                steady = self._steady = (
-                    since + MAX_OFFSET,
-                    until - MAX_OFFSET,
-                    offset,
-                )
-            if steady[0] <= first and last <= steady[1]:
-                # No clock change near: the window is one span, and no other
-                # window can meet it.
-                return max(first - steady[2], opens), min(last - steady[2], ends)
+        wall = to_local(at, self._zone)
+        found = self._windows.occurrence_at(wall)
+        first, last = (wall, wall) if found is None else found
+        first, last = first.replace(tzinfo=UTC), last.replace(tzinfo=UTC)
+        steady = self._steady
+        if steady is None or not (steady[0] <= first and last <= steady[1]):
+            since, until, offset = steady_span(self._zone, first)
+            steady = self._steady = (since + MAX_OFFSET, until - MAX_OFFSET, offset)
+        if steady[0] <= first and last <= steady[1]:
+            # No clock change near: the instant is in no window, or in one
+            # that is a single span no other window can meet.
+            if found is None:
+                return None
+            return max(first - steady[2], opens), min(last - steady[2], ends)
         # Near a clock change a window may hold the instant twice, or meet
         # its neighbour: render the turn's windows and pick.
         windows = self.window_spans(opens, ends) or []
