@@ -35,6 +35,8 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_schedule.py
 	$(BIN)/python bench/bench_escalation.py
+	$(BIN)/python bench/bench_worker.py
+	$(BIN)/python bench/bench_delivery.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

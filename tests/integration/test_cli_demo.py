@@ -1,55 +1,116 @@
-"""The ``oncall`` command, run as a person would run it."""
+"""``oncall demo``: the tour ``make demo`` runs, from a fresh clone."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 from oncall_adapters.cli import main
 
 
-def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "oncall_adapters.cli", *arguments],
+def run_demo(folder: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "oncall_adapters.cli", "demo", "--dir", str(folder)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("ONCALL_")},
+            "NO_COLOR": "1",
+        },
     )
+    return result, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def tour(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], float, Path]:
+    folder = tmp_path_factory.mktemp("demo")
+    result, took = run_demo(folder)
+    return result, took, folder
 
 
 class TestDemo:
-    """``oncall demo`` shows a sample schedule's timeline."""
+    """The tour runs as a subprocess, in seconds, and says what it did."""
 
-    def test_demo_prints_who_is_on_call_and_the_timeline(self) -> None:
-        """The demo runs as a subprocess, exits 0 and shows the override at work."""
-        result = run_cli("demo")
+    def test_the_demo_succeeds_in_seconds(
+        self, tour: tuple[subprocess.CompletedProcess[str], float, Path]
+    ) -> None:
+        """Exit status 0, nothing on standard error, well under half a minute."""
+        result, took, _ = tour
 
         assert result.returncode == 0, result.stderr
-        lines = result.stdout.splitlines()
-        assert "On call now, Fri 29 Mar 10:00 CET: dev (day)" in lines
-        assert any(
-            "Tue 02 Apr 13:00 CEST" in line and line.endswith("chi") for line in lines
-        )
-        assert "Try next:" in lines
+        assert result.stderr == ""
+        assert took < 30
 
-    def test_demo_reads_times_in_the_viewers_zone(
-        self, capsys: pytest.CaptureFixture[str]
+    def test_it_shows_who_is_on_call_and_each_step_of_the_escalation(
+        self, tour: tuple[subprocess.CompletedProcess[str], float, Path]
     ) -> None:
-        """--tz changes how times read, not who is on call."""
-        assert main(["demo", "--tz", "America/New_York", "--days", "1"]) == 0
+        """chi (the override) is paged first, then the lead ana by SMS."""
+        lines = tour[0].stdout.splitlines()
 
-        out = capsys.readouterr().out
-        assert "Fri 29 Mar 05:00 EDT: dev (day)" in out
+        assert "Who is on call? It is Tue 2027-01-05 09:58 CET." in lines
+        assert any(
+            line.startswith("  chi (Chi Nguyen), layer day, override") for line in lines
+        )
+        assert "  > step 1 fired: chi" in lines
+        assert "  > step 2 fired: ana" in lines
+        assert "    [console] sms to +12*******01 (1/1/0/ana/sms)" in lines
 
-    def test_a_bad_zone_is_one_line_on_stderr_and_exit_status_2(self) -> None:
-        """No traceback: the error names the zone and what would be valid."""
-        result = run_cli("demo", "--tz", "Mars/Base")
+    def test_an_sms_reply_acknowledges_through_the_web_app(
+        self, tour: tuple[subprocess.CompletedProcess[str], float, Path]
+    ) -> None:
+        """The reply takes the inbound route; the third step never fires."""
+        out = tour[0].stdout
 
-        assert result.returncode == 2
-        assert result.stderr.strip().splitlines() == [
-            "oncall: unknown time zone 'Mars/Base': use an IANA name such as "
-            "'Europe/Berlin', 'America/New_York' or 'Etc/UTC'"
-        ]
+        assert "POST /twilio/inbound, signed as Twilio signs it" in out
+        assert "  the app answers by SMS: Acknowledged 1" in out
+        assert "  > acknowledged by ana" in out
+        assert "step 3, the whole team, never fires" in out
+
+    def test_it_writes_the_timeline_and_says_where(
+        self, tour: tuple[subprocess.CompletedProcess[str], float, Path]
+    ) -> None:
+        """The path it prints holds a valid SVG."""
+        result, _, folder = tour
+        picture = folder / "primary-timeline.svg"
+
+        assert f"  written to {picture}: open it in any browser" in result.stdout
+        assert ET.parse(picture).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+
+    def test_what_to_try_next_works_on_the_demos_database(
+        self,
+        tour: tuple[subprocess.CompletedProcess[str], float, Path],
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """The suggested ``incidents --all`` finds the incident acknowledged by ana."""
+        result, _, folder = tour
+        assert "Try next:" in result.stdout
+        capsys.readouterr()
+
+        status = main(
+            [
+                "--db",
+                f"sqlite:///{folder / 'oncall.db'}",
+                "incidents",
+                "--all",
+                "--json",
+            ]
+        )
+
+        assert status == 0
+        [incident] = json.loads(capsys.readouterr().out)
+        assert (incident["status"], incident["acknowledged_by"]) == (
+            "acknowledged",
+            "ana",
+        )

@@ -28,7 +28,7 @@ URL = "https://hooks.example.com/oncall"
 
 whatsapp_settings = st.builds(
     WhatsAppSettings,
-    st.just("+447700900001"),
+    st.just("+12015550001"),
     content_sid=st.none() | st.just("HX" + "ab" * 16),
     variables=st.dictionaries(
         st.sampled_from(("1", "2", "3")), st.sampled_from(("1", "2", "3"))
@@ -37,7 +37,7 @@ whatsapp_settings = st.builds(
 twilio_settings = st.builds(
     TwilioSettings,
     st.just("AC" + "0f" * 16),
-    from_number=st.sampled_from(("+447700900000", "Oncall", "12345")),
+    from_number=st.sampled_from(("+12015550000", "Oncall", "12345")),
     messaging_service_sid=st.none() | st.just("MG" + "12" * 16),
     whatsapp=st.none() | whatsapp_settings,
     base_url=st.none() | st.just("http://127.0.0.1:8080"),

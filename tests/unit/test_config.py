@@ -47,10 +47,10 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 USERS = """
 [users.ana]
-phone = "+447700900101"
+phone = "+12015550101"
 email = "ana@example.com"
 [users.ben]
-phone = "+447700900102"
+phone = "+12015550102"
 """
 
 SCHEDULE = """
@@ -345,7 +345,7 @@ class TestErrors:
 
         assert lines == [
             "oncall.toml: users.ana.phone: must be an E.164 number such as "
-            "+447700900123 (a plus, the country code, then the number, no spaces), "
+            "+12015550123 (a plus, the country code, then the number, no spaces), "
             "got 015****34",
             "oncall.toml: users.ana.emial: unknown field; did you mean 'email'?",
             "oncall.toml: users.ben.time_zone: must be an IANA time zone such as "
@@ -370,7 +370,7 @@ class TestErrors:
             Problem(
                 "users.ana.phone",
                 "must be an E.164 number such as "
-                "+447700900123 (a plus, the country code, then the number, "
+                "+12015550123 (a plus, the country code, then the number, "
                 "no spaces), got 5",
             )
         ]
@@ -654,7 +654,7 @@ class TestSecrets:
     def test_missing_lists_what_the_settings_need(self) -> None:
         """Twilio needs its token; SMTP with a username needs a password."""
         settings = Settings(
-            twilio=TwilioSettings("AC" + "0" * 32, from_number="+447700900000"),
+            twilio=TwilioSettings("AC" + "0" * 32, from_number="+12015550000"),
             smtp=SmtpSettings("smtp.example.com", "oncall@example.com", username="x"),
         )
 
@@ -678,7 +678,7 @@ class TestSettings:
             account_sid = "AC0123456789abcdef0123456789abcdef"
             messaging_service_sid = "MG0123456789abcdef0123456789abcdef"
             [settings.twilio.whatsapp]
-            from = "+447700900001"
+            from = "+12015550001"
             content_sid = "HX0123456789abcdef0123456789abcdef"
             variables = { 1 = "3", 2 = "1" }
             [settings.smtp]
@@ -696,7 +696,7 @@ class TestSettings:
         assert settings.twilio is not None
         assert settings.twilio.from_number is None
         assert settings.whatsapp == WhatsAppSettings(
-            "+447700900001",
+            "+12015550001",
             "HX0123456789abcdef0123456789abcdef",
             {"1": "3", "2": "1"},
         )
@@ -753,7 +753,7 @@ class TestSettings:
     def test_settings_built_in_code_are_checked_too(self) -> None:
         """A bad SID raises InvalidSettings naming the field."""
         with pytest.raises(InvalidSettings, match="account_sid must be AC followed"):
-            TwilioSettings("nope", from_number="+447700900000")
+            TwilioSettings("nope", from_number="+12015550000")
 
 
 class TestConfig:
@@ -813,7 +813,7 @@ class TestDiffConfigs:
         old = config(USERS, SCHEDULE)
         new = config(
             '[settings]\npublic_base_url = "https://oncall.example.com"',
-            USERS.replace("+447700900102", "+447700900199"),
+            USERS.replace("+12015550102", "+12015550199"),
             "[users.eve]",
         )
 

@@ -32,9 +32,9 @@ time_zone = "Europe/Berlin"
 public_base_url = "https://oncall.example.com"
 [settings.twilio]
 account_sid = "AC0123456789abcdef0123456789abcdef"
-from = "+447700900000"
+from = "+12015550000"
 [settings.twilio.whatsapp]
-from = "+447700900001"
+from = "+12015550001"
 content_sid = "HX0123456789abcdef0123456789abcdef"
 [settings.smtp]
 host = "smtp.example.com"
@@ -43,11 +43,11 @@ from = "oncall@example.com"
 
 USERS = """
 [users.ana]
-phone = "+447700900101"
+phone = "+12015550101"
 email = "ana@example.com"
 channels = ["sms", "email"]
 [users.ben]
-phone = "+447700900102"
+phone = "+12015550102"
 email = "ben@example.com"
 channels = ["sms", "email"]
 """
@@ -193,7 +193,7 @@ class TestReachability:
 
     def test_a_step_by_sms_to_a_lead_without_a_phone_is_an_error(self) -> None:
         """The lead has an email address only; the step asks for SMS."""
-        config = setup(users=USERS.replace('phone = "+447700900101"\n', ""))
+        config = setup(users=USERS.replace('phone = "+12015550101"\n', ""))
 
         assert (
             "error: users.ana: cannot be reached on any channel asked for: no "
@@ -235,7 +235,7 @@ class TestReachability:
         """Only email would reach ana, and nothing sends email."""
         config = setup(
             settings=SETTINGS.split("[settings.smtp]")[0],
-            users=USERS.replace('phone = "+447700900101"\n', ""),
+            users=USERS.replace('phone = "+12015550101"\n', ""),
         )
 
         found = findings(config)
@@ -249,7 +249,7 @@ class TestReachability:
         """A service asks for WhatsApp, and WhatsApp is not enabled."""
         config = setup(
             settings=SETTINGS.replace("[settings.twilio.whatsapp]", "[other]")
-            .replace('from = "+447700900001"\n', "")
+            .replace('from = "+12015550001"\n', "")
             .replace('content_sid = "HX0123456789abcdef0123456789abcdef"\n', "")
             .replace("[other]", ""),
             service=SERVICE.replace('["sms", "email"]', '["whatsapp"]'),

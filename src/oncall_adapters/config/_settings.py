@@ -83,7 +83,7 @@ def _sms_sender(value: object) -> str:
     if isinstance(value, str) and value.startswith("+"):
         return parse_phone(value)
     msg = (
-        "must be an E.164 number (+447700900123), a short code or an "
+        "must be an E.164 number (+12015550123), a short code or an "
         f"alphanumeric sender ID of up to 11 characters, got {value!r}"
     )
     raise InvalidValue(msg)

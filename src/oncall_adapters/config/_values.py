@@ -262,7 +262,7 @@ def parse_time_zone(value: object) -> str:
 
 
 def parse_phone(value: object) -> str:
-    """Return *value* if it is an E.164 phone number (``+447700900123``).
+    """Return *value* if it is an E.164 phone number (``+12015550123``).
 
     The message of the error masks the number, as logs should.
 
@@ -273,7 +273,7 @@ def parse_phone(value: object) -> str:
         return value
     shown = mask_phone(value) if isinstance(value, str) else repr(value)
     msg = (
-        "must be an E.164 number such as +447700900123 (a plus, the country "
+        "must be an E.164 number such as +12015550123 (a plus, the country "
         f"code, then the number, no spaces), got {shown}"
     )
     raise _invalid(msg)
