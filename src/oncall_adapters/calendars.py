@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration
 
-from oncall_core import InvalidWindow, Schedule, Shift
-from oncall_core._time import load_zone, require_aware
+from oncall_core import Schedule, Shift
+from oncall_core._time import load_zone, require_aware, require_window
 
 __all__ = ["PRODID", "schedule_calendar", "shift_uid", "user_calendar"]
 
@@ -69,7 +69,7 @@ def schedule_calendar(
         NaiveDatetime: *since*, *until* or *now* has no time zone.
         InvalidWindow: *until* is before *since*.
     """
-    since, until = _window(since, until)
+    since, until = require_window(since, until)
     stamp = require_aware(now if now is not None else since, "now")
     default = f"{schedule.name}: {user} on call" if user else f"{schedule.name} on call"
     calendar = _calendar(name or default, time_zone=schedule.time_zone)
@@ -105,7 +105,7 @@ def user_calendar(
         NaiveDatetime: *since*, *until* or *now* has no time zone.
         InvalidWindow: *until* is before *since*.
     """
-    since, until = _window(since, until)
+    since, until = require_window(since, until)
     stamp = require_aware(now if now is not None else since, "now")
     found: list[tuple[datetime, str, int, Schedule, Shift]] = []
     for schedule_id, schedule in schedules.items():
@@ -126,18 +126,6 @@ def _serialize(calendar: Calendar) -> bytes:
     # icalendar leaves to_ical untyped.
     feed: bytes = calendar.to_ical()
     return feed
-
-
-def _window(since: datetime, until: datetime) -> tuple[datetime, datetime]:
-    since = require_aware(since, "since")
-    until = require_aware(until, "until")
-    if until < since:
-        msg = (
-            f"until ({until.isoformat()}) must not be before since "
-            f"({since.isoformat()})"
-        )
-        raise InvalidWindow(msg)
-    return since, until
 
 
 def _shifts(

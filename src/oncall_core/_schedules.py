@@ -14,8 +14,8 @@ import attrs
 
 from oncall_core._layers import Layer, Rotation
 from oncall_core._overrides import Override, OverrideKind
-from oncall_core._time import load_zone, require_aware
-from oncall_core.errors import InvalidSchedule, InvalidWindow
+from oncall_core._time import load_zone, require_aware, require_window
+from oncall_core.errors import InvalidSchedule
 
 __all__ = ["Coverage", "Handoff", "Schedule", "Segment", "Shift", "Source"]
 
@@ -335,15 +335,7 @@ class Schedule:
 
     @staticmethod
     def _window(since: datetime, until: datetime) -> tuple[datetime, datetime]:
-        since = require_aware(since, "since")
-        until = require_aware(until, "until")
-        if until < since:
-            msg = (
-                f"until ({until.isoformat()}) must not be before since "
-                f"({since.isoformat()})"
-            )
-            raise InvalidWindow(msg)
-        return since, until
+        return require_window(since, until)
 
     def _layers_alone(self, *, final: bool) -> bool:
         """Whether each layer's shifts are final shifts, absent overrides.

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oncall_core.errors import (
     AmbiguousTime,
+    InvalidWindow,
     NaiveDatetime,
     NonexistentTime,
     UnknownTimeZone,
@@ -29,6 +30,7 @@ __all__ = [
     "local_span_to_utc",
     "offset_at",
     "require_aware",
+    "require_window",
     "resolve_local",
     "resolve_wall",
     "steady_span",
@@ -88,6 +90,23 @@ def require_aware(value: object, what: str) -> datetime:
         )
         raise NaiveDatetime(msg)
     return value.astimezone(UTC)
+
+
+def require_window(since: object, until: object) -> tuple[datetime, datetime]:
+    """Return [since, until) as UTC instants, refusing one that ends before it starts.
+
+    Raises:
+        NaiveDatetime: an end has no time zone.
+        InvalidWindow: *until* is before *since*.
+    """
+    start = require_aware(since, "since")
+    end = require_aware(until, "until")
+    if end < start:
+        msg = (
+            f"until ({end.isoformat()}) must not be before since ({start.isoformat()})"
+        )
+        raise InvalidWindow(msg)
+    return start, end
 
 
 def to_local(instant: datetime, zone: ZoneInfo) -> datetime:

@@ -13,8 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +22,7 @@ from twilio.http import HttpClient  # type: ignore[import-untyped]
 from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 
+from oncall_adapters._http import parse_retry_after
 from oncall_adapters.twilio._errors import InvalidTwilioSetting
 from oncall_adapters.twilio._phones import mask_digits
 
@@ -208,21 +208,3 @@ class TwilioAccount:
     def _scrub(self, text: str) -> str:
         """Return *text* without the auth token and with phone numbers masked."""
         return mask_digits(text.replace(self._auth_token, "[auth token]"))
-
-
-def parse_retry_after(
-    value: str | None, now: datetime | None = None
-) -> timedelta | None:
-    """Read a ``Retry-After`` header (seconds or an HTTP date); None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - (now or datetime.now(UTC)), timedelta(0))

@@ -14,12 +14,12 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import attrs
 
+from oncall_adapters._http import parse_retry_after
 from oncall_core import DeliveryEvent, DeliveryEventKind, Notification
 
 __all__ = ["Answer", "HttpPoster", "parse_retry_after", "shown_url"]
@@ -55,22 +55,6 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}" + (
         f":{parts.port}" if parts.port else ""
     )
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Read a ``Retry-After`` header (seconds or an HTTP date); None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
 
 
 class HttpPoster:
