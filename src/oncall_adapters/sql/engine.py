@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from typing import Any, Literal
 
 import sqlalchemy
@@ -80,6 +82,24 @@ def create_engine(
     return engine
 
 
+def _switch_to_wal(cursor: Any, patience: float) -> None:
+    """Put the database in WAL mode, waiting up to *patience* seconds for it.
+
+    Turning a new database to WAL needs it to itself, and SQLite answers
+    "database is locked" at once, without its busy timeout, while another
+    connection is writing (as when several processes create it together).
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _set_up_sqlite(
     engine: Engine, *, begin: SqliteBegin, busy_timeout: float, wal: bool
 ) -> None:
@@ -96,7 +116,7 @@ def _set_up_sqlite(
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             if wal:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _switch_to_wal(cursor, busy_timeout)
         finally:
             cursor.close()
 
