@@ -175,6 +175,11 @@ class TestOtherValues:
             parse_phone("+44 7700 900456")
         assert "900456" not in str(caught.value)
 
+    def test_a_phone_must_be_valid_for_its_country(self) -> None:
+        """E.164 in shape is not enough: the Twilio adapter would refuse it."""
+        with pytest.raises(InvalidValue, match="not a valid number for its country"):
+            parse_phone("+447700900456")  # the UK's range for drama
+
     def test_emails_and_urls(self) -> None:
         """An address has an @ and a dotted domain; a URL is http(s) with a host."""
         assert parse_email("ana@example.com") == "ana@example.com"

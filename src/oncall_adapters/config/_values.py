@@ -269,14 +269,38 @@ def parse_phone(value: object) -> str:
     Raises:
         InvalidValue: *value* is not a plus, a country code and digits.
     """
-    if isinstance(value, str) and _E164.fullmatch(value):
-        return value
     shown = mask_phone(value) if isinstance(value, str) else repr(value)
-    msg = (
-        "must be an E.164 number such as +12015550123 (a plus, the country "
-        f"code, then the number, no spaces), got {shown}"
-    )
-    raise _invalid(msg)
+    if not isinstance(value, str) or not _E164.fullmatch(value):
+        msg = (
+            "must be an E.164 number such as +12015550123 (a plus, the country "
+            f"code, then the number, no spaces), got {shown}"
+        )
+        raise _invalid(msg)
+    if not _valid_for_its_country(value):
+        msg = (
+            f"{shown} is not a valid number for its country: the Twilio adapter "
+            "would refuse it"
+        )
+        raise _invalid(msg)
+    return value
+
+
+def _valid_for_its_country(number: str) -> bool:
+    """Whether ``phonenumbers`` (there with the twilio extra) accepts *number*.
+
+    The same check the Twilio adapter makes, so that a configuration that
+    loads is one the adapter sends to; without ``phonenumbers``, the E.164
+    shape is all that is checked.
+    """
+    try:
+        import phonenumbers
+    except ImportError:  # pragma: no cover - the cli extra brings it
+        return True
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))
 
 
 def parse_email(value: object) -> str:
