@@ -29,6 +29,9 @@ from oncall_core._directory import (
     Contact,
     Preferences,
     QuietHours,
+    Service,
+    Team,
+    Urgency,
     User,
 )
 from oncall_core._escalation import (
@@ -61,6 +64,8 @@ __all__ = [
     "quiet_hours",
     "restrictions",
     "schedules",
+    "services",
+    "teams",
     "time_zones",
     "turns",
     "user_ids",
@@ -483,4 +488,38 @@ def escalation_policies(
         st.lists(escalation_steps(targets), min_size=1, max_size=max_steps),
         st.integers(0, max_repeat),
         st.none() | st.integers(1, 30),
+    )
+
+
+@st.composite
+def teams(
+    draw: st.DrawFn,
+    *,
+    ids: Sequence[str] = ("ops", "db"),
+    members: Sequence[str] = ("ana", "ben", "chi", "dev", "eli"),
+) -> Team:
+    """Draw a team of distinct members from *members*, maybe with a lead."""
+    chosen = draw(st.lists(st.sampled_from(tuple(members)), unique=True))
+    lead = draw(st.none() | st.sampled_from(chosen)) if chosen else None
+    return Team(
+        draw(st.sampled_from(tuple(ids))),
+        members=tuple(chosen),
+        lead=lead,
+        name=draw(st.sampled_from(("", "Operations"))),
+    )
+
+
+def services(
+    *,
+    ids: Sequence[str] = ("api", "web"),
+    policies: Sequence[str] = ("standard",),
+) -> st.SearchStrategy[Service]:
+    """Draw services: a channel list (maybe empty), a policy or none, an urgency."""
+    return st.builds(
+        Service,
+        st.sampled_from(tuple(ids)),
+        name=st.sampled_from(("", "API")),
+        channels=st.lists(channels(), unique=True, max_size=6),
+        policy=st.none() | st.sampled_from(tuple(policies)),
+        urgency=st.sampled_from(Urgency),
     )

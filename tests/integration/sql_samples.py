@@ -26,7 +26,6 @@ from oncall_core import (
     Service,
     Team,
     TeamTarget,
-    Urgency,
     User,
     UserTarget,
 )
@@ -98,26 +97,11 @@ def save_world(repository: SqlRepository) -> None:
     repository.save_service(API)
 
 
-@st.composite
-def teams(draw: st.DrawFn) -> Team:
+def teams() -> st.SearchStrategy[Team]:
     """Draw a team of distinct members from :data:`POOL`, maybe with a lead."""
-    members = draw(st.lists(core.user_ids(POOL), unique=True, max_size=len(POOL)))
-    lead = draw(st.none() | st.sampled_from(members)) if members else None
-    return Team(
-        draw(st.sampled_from(("ops", "db"))),
-        members=tuple(members),
-        lead=lead,
-        name=draw(st.sampled_from(("", "Operations"))),
-    )
+    return core.teams(members=POOL)
 
 
 def services(policies: tuple[str, ...] = ("standard",)) -> st.SearchStrategy[Service]:
     """Draw services with a channel list (maybe empty), a policy or none, an urgency."""
-    return st.builds(
-        Service,
-        st.sampled_from(("api", "web")),
-        name=st.sampled_from(("", "API")),
-        channels=st.lists(core.channels(), unique=True, max_size=6),
-        policy=st.none() | st.sampled_from(policies),
-        urgency=st.sampled_from(Urgency),
-    )
+    return core.services(policies=policies)
