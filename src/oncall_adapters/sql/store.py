@@ -55,6 +55,7 @@ from oncall_core import (
     EscalationEvent,
     EscalationPolicy,
     EscalationStatus,
+    EventKind,
     Incident,
     Notification,
     NotificationKey,
@@ -592,8 +593,6 @@ class SqlEscalationStore:
 
     def events(self, incident_id: str) -> list[EscalationEvent]:
         """Return the events of an incident, in the order they happened."""
-        from oncall_core import EventKind
-
         table = self._events
         with self._reader.connect() as connection:
             rows = connection.execute(
