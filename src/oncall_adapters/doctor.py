@@ -22,6 +22,7 @@ import attrs
 from oncall_adapters.config import Config, Secrets, Settings
 from oncall_core import (
     DEFAULT_CHANNELS,
+    MISSING_ADDRESS,
     Channel,
     ChannelSource,
     EscalationStep,
@@ -47,15 +48,6 @@ MAX_GAPS = 5
 """How many gaps of one schedule are listed one by one; the rest are summed up."""
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-_MISSING = {
-    Channel.EMAIL: "no email address",
-    Channel.SMS: "no phone number",
-    Channel.WHATSAPP: "no phone or WhatsApp number",
-    Channel.PUSH: "no push token",
-    Channel.SLACK: "no Slack user id",
-    Channel.WEBHOOK: "no webhook URL",
-}
 
 
 @attrs.frozen
@@ -514,7 +506,7 @@ class _Doctor:
                     yield Finding(
                         "warning",
                         _path("users", key),
-                        f"enabled {channel.value} but has {_MISSING[channel]}",
+                        f"enabled {channel.value} but has {MISSING_ADDRESS[channel]}",
                     )
 
     def quiet_hours(self) -> Iterator[Finding]:

@@ -73,6 +73,7 @@ from oncall_core._rendering import (
 )
 from oncall_core._restrictions import Restriction, RestrictionKind
 from oncall_core._routing import (
+    MISSING_ADDRESS,
     ChannelSource,
     DeliveryPlan,
     DroppedChannel,
@@ -110,6 +111,7 @@ __all__ = [
     "DEFAULT_PRIORITY",
     "DEFAULT_RETRY",
     "FORMAT_FIELDS",
+    "MISSING_ADDRESS",
     "AmbiguousTime",
     "Channel",
     "ChannelSource",

@@ -32,6 +32,7 @@ from oncall_core._time import require_aware
 from oncall_core.errors import InvalidValue
 
 __all__ = [
+    "MISSING_ADDRESS",
     "ChannelSource",
     "DeliveryPlan",
     "DroppedChannel",
@@ -58,7 +59,8 @@ class ChannelSource(enum.Enum):
     DEFAULT = "default"
 
 
-_MISSING: dict[Channel, str] = {
+MISSING_ADDRESS: dict[Channel, str] = {
+    # Why a contact cannot be reached on a channel, in the words plans use.
     Channel.EMAIL: "no email address",
     Channel.SMS: "no phone number",
     Channel.WHATSAPP: "no phone or WhatsApp number",
@@ -225,7 +227,7 @@ def plan_delivery(
         if not user.active:
             dropped.append(DroppedChannel(channel, f"user {user.id} is disabled"))
         elif user.contact.address(channel) is None:
-            reason = f"{_MISSING[channel]} for {channel.value}"
+            reason = f"{MISSING_ADDRESS[channel]} for {channel.value}"
             dropped.append(DroppedChannel(channel, reason))
         else:
             reachable.append(channel)
