@@ -284,7 +284,7 @@ class Schedule:
             NaiveDatetime: *since* or *until* has no time zone.
             InvalidWindow: *until* is before *since*.
         """
-        since, until = self._window(since, until)
+        since, until = require_window(since, until)
         rendered = self._render(since, until, final=final)
         rendered.sort(key=lambda item: (item[1].start, item[0], item[1].user))
         return [shift for _, shift in rendered]
@@ -299,7 +299,7 @@ class Schedule:
             NaiveDatetime: *since* or *until* has no time zone.
             InvalidWindow: *until* is before *since*.
         """
-        since, until = self._window(since, until)
+        since, until = require_window(since, until)
         segments: list[Segment] = []
         for start, end, entries in self._sweep(since, until, final=True):
             users = frozenset(entry.user for entry in entries)
@@ -318,7 +318,7 @@ class Schedule:
             NaiveDatetime: *since* or *until* has no time zone.
             InvalidWindow: *until* is before *since*.
         """
-        since, until = self._window(since, until)
+        since, until = require_window(since, until)
         before = frozenset(self.users_on_call(since - _TICK))
         changes: list[Handoff] = []
         for segment in self.timeline(since, until):
@@ -332,10 +332,6 @@ class Schedule:
         return changes
 
     # The machinery
-
-    @staticmethod
-    def _window(since: datetime, until: datetime) -> tuple[datetime, datetime]:
-        return require_window(since, until)
 
     def _layers_alone(self, *, final: bool) -> bool:
         """Whether each layer's shifts are final shifts, absent overrides.
